@@ -98,9 +98,10 @@ type RecycleBin struct {
 type Notification struct {
 	Change     StateChange
 	Enrichment Enrichment
-	// Image is nil unless Enrichment is Enriched.
+	// Image is set when DescribeImages returned the image: always for
+	// Enriched, and for InRecycleBin when EC2 still showed the image.
 	Image *Image
-	// RecycleBin is nil unless Enrichment is InRecycleBin.
+	// RecycleBin is set only for InRecycleBin.
 	RecycleBin *RecycleBin
 	// EnrichmentError is a short reason when Enrichment is Unavailable
 	// (for example an AWS error code); it is shown to readers, so it must not
