@@ -93,7 +93,6 @@ func assume(c notify.StateChange, details notify.Enrichment) (notify.Notificatio
 	}
 	if c.State == notify.StateFailed {
 		img.ImageState = "failed"
-		img.StateReason = c.ErrorMessage
 	}
 	switch details {
 	case notify.Enriched:
