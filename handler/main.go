@@ -10,10 +10,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/ami-notify/ami-notify/handler/ami"
+	"github.com/ami-notify/ami-notify/handler/ec2query"
 	"github.com/ami-notify/ami-notify/notify"
 )
 
@@ -44,7 +44,7 @@ func run() error {
 	// EC2 clients are made per region on first use: events come from the
 	// AMI's region, which need not be the function's.
 	enricher := ami.NewEnricher(func(region string) ami.EC2API {
-		return ec2.NewFromConfig(awsCfg, func(o *ec2.Options) { o.Region = region })
+		return ec2query.New(awsCfg, region)
 	}, cfg.EnrichTimeout)
 	h := ami.NewHandler(cfg, enricher, renderer, sns.NewFromConfig(awsCfg), log)
 

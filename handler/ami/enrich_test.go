@@ -213,3 +213,7 @@ func TestReasonHidesDetails(t *testing.T) {
 		t.Errorf("got %q, want only the error code", got)
 	}
 }
+
+// The SDK's client satisfies EC2API too; the assertion lives in a test so
+// that the function's binary does not link the SDK's EC2 client.
+var _ EC2API = (*ec2.Client)(nil)
