@@ -35,6 +35,40 @@ venv: $(VENV)/.stamp ## Create the project virtualenv with the pinned Python too
 build-AmiNotifyFunction:
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(or $(GOARCH),arm64) $(GO) build -tags lambda.norpc -trimpath -ldflags "-s -w" -o $(ARTIFACTS_DIR)/bootstrap ./handler
 
+# ---- The SAM application ---------------------------------------------------
+# template.yaml and samconfig.toml; the SAM CLI and cfn-lint come from .venv/.
+SAM      := $(VENVBIN)/sam
+CFN_LINT := $(VENVBIN)/cfn-lint
+# Parameter overrides for deploy, e.g. PARAMS="NotificationEmail=you@example.com States=failed,disabled".
+PARAMS   ?=
+ENV_VARS ?= events/env/dry-run.json
+
+.PHONY: build
+build: venv ## sam build: the arm64 bootstrap into .aws-sam/build/.
+	$(SAM) build
+
+.PHONY: validate
+validate: venv ## sam validate --lint and cfn-lint on template.yaml.
+	$(SAM) validate --lint
+	$(CFN_LINT) template.yaml
+
+.PHONY: invoke
+invoke: build ## sam local invoke AmiNotifyFunction with EVENT, DRY_RUN on (needs Docker).
+	$(SAM) local invoke AmiNotifyFunction -e $(EVENT) --env-vars $(ENV_VARS)
+
+# The us-east-1 default above is for offline checks only: a deploy goes to
+# the region of the user's own AWS configuration unless the environment sets one.
+.PHONY: deploy
+deploy: build ## sam deploy the stack "ami-notify" (parameters: PARAMS="Key=Value ...").
+	$(if $(filter file,$(origin AWS_DEFAULT_REGION)),env -u AWS_DEFAULT_REGION) $(SAM) deploy $(if $(PARAMS),--parameter-overrides "$(PARAMS)")
+
+# ---- Local AWS -------------------------------------------------------------
+# moto (from .venv/) stands in for EC2, SNS and SQS; the function runs as
+# bootstrap under aws-lambda-rie, both built from the pins in go.mod.
+.PHONY: demo
+demo: venv ## Run every events/ file through the function against a local AWS; print what subscribers get.
+	@PATH="$(VENVBIN):$$PATH" $(GO) run ./handler/cmd/demo $(if $(VERBOSE),-v)
+
 # ---- Checks ----------------------------------------------------------------
 .PHONY: lint
 lint: ## gofmt, go vet and staticcheck.
@@ -52,5 +86,5 @@ test: lint venv ## Everything CI runs: lint, unit, template and integration test
 	PATH="$(VENVBIN):$$PATH" $(GO) test -count=1 -timeout 30m ./...
 
 .PHONY: preview
-preview: ## Print every channel's message for EVENT (default events/failed.json), touching no AWS.
-	@$(GO) run ./handler/cmd/preview $(EVENT)
+preview: ## Print every channel's message for EVENT (default events/failed.json; DETAILS=not_found etc.), no AWS.
+	@$(GO) run ./handler/cmd/preview $(if $(DETAILS),-details $(DETAILS)) $(EVENT)

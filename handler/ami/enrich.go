@@ -23,7 +23,6 @@ type EC2API interface {
 	ec2.ListImagesInRecycleBinAPIClient
 }
 
-
 // Enricher looks images up in the region their event came from. It keeps
 // one EC2 client per region, made when first needed and reused by later
 // invocations of the same Lambda environment.

@@ -1,0 +1,90 @@
+package localaws
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+)
+
+// Packages of the pinned tools (the `tool` lines in go.mod), so building
+// them needs nothing but the module cache.
+const (
+	RIEPackage       = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
+	ToxiproxyPackage = "github.com/Shopify/toxiproxy/v2/cmd/server"
+)
+
+// Binaries are the executables the harness runs.
+type Binaries struct {
+	Bootstrap string
+	RIE       string
+	Toxiproxy string
+}
+
+// BuildAll builds bootstrap (for the host's architecture), aws-lambda-rie and
+// the toxiproxy server into dir.
+func BuildAll(ctx context.Context, dir string) (Binaries, error) {
+	var b Binaries
+	var err error
+	if b.Bootstrap, err = BuildBootstrap(ctx, dir); err != nil {
+		return b, err
+	}
+	if b.RIE, err = BuildTool(ctx, dir, RIEPackage, "aws-lambda-rie"); err != nil {
+		return b, err
+	}
+	if b.Toxiproxy, err = BuildTool(ctx, dir, ToxiproxyPackage, "toxiproxy-server"); err != nil {
+		return b, err
+	}
+	return b, nil
+}
+
+// BuildBootstrap builds the function with the Makefile target SAM uses, so
+// the binary under test is built exactly as the deployed one, except for the
+// architecture: it must run on this host.
+func BuildBootstrap(ctx context.Context, dir string) (string, error) {
+	root, err := ModuleRoot()
+	if err != nil {
+		return "", err
+	}
+	makeBin, err := exec.LookPath("make")
+	if err != nil {
+		return "", fmt.Errorf("%w: make: %v", ErrToolMissing, err)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("bootstrap dir: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, makeBin, "--no-print-directory", "build-AmiNotifyFunction",
+		"ARTIFACTS_DIR="+abs, "GOARCH="+runtime.GOARCH)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("make build-AmiNotifyFunction: %w\n%s", err, out)
+	}
+	return filepath.Join(abs, "bootstrap"), nil
+}
+
+// BuildTool builds the Go command pkg (a tool pinned in go.mod) into
+// dir/name.
+func BuildTool(ctx context.Context, dir, pkg, name string) (string, error) {
+	root, err := ModuleRoot()
+	if err != nil {
+		return "", err
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("%w: go: %v", ErrToolMissing, err)
+	}
+	out := filepath.Join(dir, name)
+	if !filepath.IsAbs(out) {
+		if out, err = filepath.Abs(out); err != nil {
+			return "", fmt.Errorf("tool path: %w", err)
+		}
+	}
+	cmd := exec.CommandContext(ctx, goBin, "build", "-o", out, pkg)
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s: %w\n%s", pkg, err, b)
+	}
+	return out, nil
+}
