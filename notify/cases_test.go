@@ -118,6 +118,11 @@ func renderCases() []renderCase {
 		{Key: "emoji 🚀", Value: "\x00\x01\x02"},
 	}
 
+	// Real EC2 still describes an image for a short while after it was
+	// deregistered: the event often arrives within that window.
+	deregisteredImage := webImage()
+	deregisteredImage.ImageState = "deregistered"
+
 	return []renderCase{
 		{name: "available-enriched", n: Notification{Change: change(StateAvailable), Enrichment: Enriched, Image: webImage()}},
 		{name: "available-copied", n: Notification{Change: copiedChange, Enrichment: Enriched, Image: copied}},
@@ -126,6 +131,16 @@ func renderCases() []renderCase {
 		{name: "deregistered-recycle-bin", n: Notification{
 			Change:     change(StateDeregistered),
 			Enrichment: InRecycleBin,
+			RecycleBin: &RecycleBin{
+				Name:      "web-server-al2023-2026-03-14",
+				EnterTime: eventTime,
+				ExitTime:  eventTime.Add(7 * 24 * time.Hour),
+			},
+		}},
+		{name: "deregistered-recycle-bin-described", n: Notification{
+			Change:     change(StateDeregistered),
+			Enrichment: InRecycleBin,
+			Image:      deregisteredImage,
 			RecycleBin: &RecycleBin{
 				Name:      "web-server-al2023-2026-03-14",
 				EnterTime: eventTime,

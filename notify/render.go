@@ -134,6 +134,10 @@ type view struct {
 	NotFound     bool // EC2 no longer knows the image
 	Unavailable  bool // EC2 could not be asked; EnrichmentError says why
 
+	// HasDetails: Image is filled in. True for Enriched, and for
+	// InRecycleBin when EC2 still showed the image.
+	HasDetails bool
+
 	EnrichmentError string
 	RestoreUntil    string // UTC; "" when the Recycle Bin did not say
 	ConsoleURL      string // "" when the region has no public console
@@ -251,6 +255,7 @@ func baseView(n Notification) view {
 	default:
 		v.Time = orUnknown(clean(c.RawTime, maxField, modeLine), "unknown time")
 	}
+	v.HasDetails = n.Image != nil
 	switch n.Enrichment {
 	case Enriched:
 		v.Enriched = n.Image != nil
