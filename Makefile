@@ -69,6 +69,14 @@ deploy: build ## sam deploy the stack "ami-notify" (parameters: PARAMS="Key=Valu
 demo: venv ## Run every events/ file through the function against a local AWS; print what subscribers get.
 	@PATH="$(VENVBIN):$$PATH" $(GO) run ./handler/cmd/demo $(if $(VERBOSE),-v)
 
+# The function beside a bare Go Lambda built with the same recipe: cold
+# start, warm duration, own code, memory, size and cost. The table goes to
+# stdout, the numbers to .bench/results.json (git-ignored) for comparing
+# runs. BENCH_FLAGS passes options, e.g. BENCH_FLAGS="-cold 40 -warm 1000".
+.PHONY: bench
+bench: venv ## Benchmark against a bare Go Lambda; print a Markdown table, write .bench/results.json.
+	@PATH="$(VENVBIN):$$PATH" $(GO) run ./handler/bench $(if $(VERBOSE),-v) $(BENCH_FLAGS)
+
 # ---- Checks ----------------------------------------------------------------
 .PHONY: lint
 lint: ## gofmt, go vet and staticcheck.
