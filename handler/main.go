@@ -3,13 +3,11 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/ami-notify/ami-notify/handler/ami"
@@ -33,10 +31,7 @@ func run() error {
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
-	awsCfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		return fmt.Errorf("load AWS configuration: %w", err)
-	}
+	snsCfg, ec2Cfg := awsConfigs(os.Getenv)
 	renderer, err := notify.NewRenderer()
 	if err != nil {
 		return fmt.Errorf("load message templates: %w", err)
@@ -44,9 +39,9 @@ func run() error {
 	// EC2 clients are made per region on first use: events come from the
 	// AMI's region, which need not be the function's.
 	enricher := ami.NewEnricher(func(region string) ami.EC2API {
-		return ec2query.New(awsCfg, region)
+		return ec2query.New(ec2Cfg, region)
 	}, cfg.EnrichTimeout)
-	h := ami.NewHandler(cfg, enricher, renderer, sns.NewFromConfig(awsCfg), log)
+	h := ami.NewHandler(cfg, enricher, renderer, sns.NewFromConfig(snsCfg), log)
 
 	lambda.Start(h.Handle)
 	return nil

@@ -5,9 +5,9 @@
 // EC2's ~750 actions, and alone takes the function's binary from 8 MB to
 // 37 MB, which Lambda pays for on every cold start. This client speaks the
 // same wire protocol (form-encoded POST, SigV4, XML replies) with the SDK's
-// configuration, credentials, signer and backoff, and keeps the SDK's
-// request and response types, so callers and their fakes still program
-// against ec2.DescribeImagesAPIClient.
+// aws.Config, credentials, signer and backoff, and keeps the SDK's request
+// and response types, so callers and their fakes still program against
+// ec2.DescribeImagesAPIClient.
 package ec2query
 
 import (
@@ -57,9 +57,8 @@ var (
 	_ ec2.ListImagesInRecycleBinAPIClient = (*Client)(nil)
 )
 
-// New returns a client for region. The endpoint is chosen as the SDK's own
-// ec2.Client would: AWS_ENDPOINT_URL_EC2 (or the shared config's ec2
-// endpoint_url), then AWS_ENDPOINT_URL, then EC2's public endpoint.
+// New returns a client for region, using cfg's credentials, HTTP client and
+// BaseEndpoint (EC2's public endpoint for the region when that is unset).
 func New(cfg aws.Config, region string) *Client {
 	httpClient := cfg.HTTPClient
 	if httpClient == nil {
@@ -76,37 +75,11 @@ func New(cfg aws.Config, region string) *Client {
 	}
 }
 
-// serviceEndpointSource is how the SDK's config sources (environment and
-// shared config files) answer for a service-specific endpoint.
-type serviceEndpointSource interface {
-	GetServiceBaseEndpoint(ctx context.Context, sdkID string) (string, bool, error)
-}
-
-type ignoreEndpointsSource interface {
-	GetIgnoreConfiguredEndpoints(ctx context.Context) (bool, bool, error)
-}
-
+// resolveEndpoint returns cfg.BaseEndpoint, which the caller sets from
+// AWS_ENDPOINT_URL_EC2 or AWS_ENDPOINT_URL, else EC2's public endpoint.
 func resolveEndpoint(cfg aws.Config, region string) string {
-	ignore := false
-	for _, src := range cfg.ConfigSources {
-		if s, ok := src.(ignoreEndpointsSource); ok {
-			if v, found, err := s.GetIgnoreConfiguredEndpoints(context.Background()); err == nil && found {
-				ignore = v
-				break
-			}
-		}
-	}
-	if !ignore {
-		for _, src := range cfg.ConfigSources {
-			if s, ok := src.(serviceEndpointSource); ok {
-				if v, found, err := s.GetServiceBaseEndpoint(context.Background(), "EC2"); err == nil && found && v != "" {
-					return v
-				}
-			}
-		}
-		if cfg.BaseEndpoint != nil && *cfg.BaseEndpoint != "" {
-			return *cfg.BaseEndpoint
-		}
+	if cfg.BaseEndpoint != nil && *cfg.BaseEndpoint != "" {
+		return *cfg.BaseEndpoint
 	}
 	suffix := "amazonaws.com"
 	if strings.HasPrefix(region, "cn-") {

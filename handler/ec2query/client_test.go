@@ -13,7 +13,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/smithy-go"
@@ -210,30 +209,31 @@ func TestContextEndsRetries(t *testing.T) {
 func TestEndpoint(t *testing.T) {
 	tests := []struct {
 		name   string
-		env    map[string]string
+		base   *string
 		region string
 		want   string
 	}{
 		{"public", nil, "eu-west-1", "https://ec2.eu-west-1.amazonaws.com"},
 		{"China", nil, "cn-north-1", "https://ec2.cn-north-1.amazonaws.com.cn"},
-		{"general override", map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:5000"}, "us-east-1", "http://127.0.0.1:5000"},
-		{"EC2 override wins", map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "AWS_ENDPOINT_URL_EC2": "http://127.0.0.1:6000"}, "us-east-1", "http://127.0.0.1:6000"},
-		{"overrides ignored", map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}, "us-east-1", "https://ec2.us-east-1.amazonaws.com"},
+		{"GovCloud", nil, "us-gov-west-1", "https://ec2.us-gov-west-1.amazonaws.com"},
+		{"configured", aws.String("http://127.0.0.1:5000"), "us-east-1", "http://127.0.0.1:5000"},
+		{"configured empty", aws.String(""), "us-east-1", "https://ec2.us-east-1.amazonaws.com"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"} {
-				t.Setenv(k, tt.env[k])
-			}
-			t.Setenv("AWS_CONFIG_FILE", os.DevNull)
-			t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
-			cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"))
-			if err != nil {
-				t.Fatalf("LoadDefaultConfig: %v", err)
-			}
-			if got := New(cfg, tt.region).endpoint; got != tt.want {
+			if got := New(aws.Config{BaseEndpoint: tt.base}, tt.region).endpoint; got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestNoCredentials(t *testing.T) {
+	s := &server{t: t, status: []int{200}, files: []string{"describe-images.xml"}}
+	c := newTestClient(t, s)
+	c.creds = nil
+	_, err := c.DescribeImages(context.Background(), &ec2.DescribeImagesInput{ImageIds: []string{"ami-0a1b2c3d"}})
+	if err == nil || !strings.Contains(err.Error(), "no AWS credentials") || len(s.forms) != 0 {
+		t.Errorf("got %v after %d requests, want a credentials error and no request", err, len(s.forms))
 	}
 }
