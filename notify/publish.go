@@ -17,39 +17,44 @@ type Publisher interface {
 
 var _ Publisher = (*sns.Client)(nil)
 
-// Publish sends m to the topic as one MessageStructure=json message, so
-// each subscriber gets the body made for its protocol, and returns SNS's
-// message id. The request goes to the topic's own region, whatever region
-// the client was made for.
+// Publish sends the notification to each topic in turn as one
+// MessageStructure=json message, so each subscriber gets the body made for
+// its protocol, and returns SNS's message ids. The message is encoded once
+// for all topics. It stops at the first failure: the error names that
+// topic, and ids holds those already sent. Each request goes to its topic's
+// own region, whatever region the client was made for.
 //
 // The message attributes (state, region, account, image_id) are attached
 // for completeness, but SNS documents that it delivers attributes only for
 // String-structured messages: subscribers should not rely on them.
-func Publish(ctx context.Context, p Publisher, topicARN string, n Notification, m Message) (string, error) {
+func Publish(ctx context.Context, p Publisher, topics []string, n Notification, m Message) (ids []string, err error) {
 	body, err := m.Structure()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	attrs := attributes(n.Change)
 	if size := messageSize(body, m.Subject, attrs); size > MaxMessageBytes {
-		return "", fmt.Errorf("publish to %s: %d bytes: %w", topicARN, size, ErrTooLarge)
+		return nil, fmt.Errorf("publish %s: %d bytes: %w", n.Change.ImageID, size, ErrTooLarge)
 	}
-	in := &sns.PublishInput{
-		TopicArn:          aws.String(topicARN),
-		Message:           aws.String(body),
-		MessageStructure:  aws.String("json"),
-		Subject:           aws.String(m.Subject),
-		MessageAttributes: attrs,
+	for _, topic := range topics {
+		in := &sns.PublishInput{
+			TopicArn:          aws.String(topic),
+			Message:           aws.String(body),
+			MessageStructure:  aws.String("json"),
+			Subject:           aws.String(m.Subject),
+			MessageAttributes: attrs,
+		}
+		var opts []func(*sns.Options)
+		if region := arnRegion(topic); region != "" {
+			opts = append(opts, func(o *sns.Options) { o.Region = region })
+		}
+		out, err := p.Publish(ctx, in, opts...)
+		if err != nil {
+			return ids, fmt.Errorf("publish to %s: %w", topic, err)
+		}
+		ids = append(ids, aws.ToString(out.MessageId))
 	}
-	var opts []func(*sns.Options)
-	if region := arnRegion(topicARN); region != "" {
-		opts = append(opts, func(o *sns.Options) { o.Region = region })
-	}
-	out, err := p.Publish(ctx, in, opts...)
-	if err != nil {
-		return "", fmt.Errorf("publish to %s: %w", topicARN, err)
-	}
-	return aws.ToString(out.MessageId), nil
+	return ids, nil
 }
 
 // attributes returns the String message attributes of a change. Empty

@@ -11,19 +11,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 )
 
-// fakePublisher records the input and options of each Publish call.
+// fakePublisher records the last input and options, and fails with err for
+// the topic failFor (every topic when failFor is empty).
 type fakePublisher struct {
-	in   *sns.PublishInput
-	opts sns.Options
-	err  error
+	in      *sns.PublishInput
+	opts    sns.Options
+	err     error
+	failFor string
+	calls   int
 }
 
 func (f *fakePublisher) Publish(_ context.Context, in *sns.PublishInput, optFns ...func(*sns.Options)) (*sns.PublishOutput, error) {
+	f.calls++
 	f.in = in
 	for _, fn := range optFns {
 		fn(&f.opts)
 	}
-	if f.err != nil {
+	if f.err != nil && (f.failFor == "" || f.failFor == aws.ToString(in.TopicArn)) {
 		return nil, f.err
 	}
 	return &sns.PublishOutput{MessageId: aws.String("msg-1")}, nil
@@ -48,12 +52,12 @@ func testNotification() Notification {
 func TestPublish(t *testing.T) {
 	p := &fakePublisher{}
 	topic := "arn:aws:sns:eu-west-1:123456789012:ami-notify"
-	id, err := Publish(context.Background(), p, topic, testNotification(), testMessage())
+	ids, err := Publish(context.Background(), p, []string{topic}, testNotification(), testMessage())
 	if err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
-	if id != "msg-1" {
-		t.Errorf("got message id %q, want %q", id, "msg-1")
+	if len(ids) != 1 || ids[0] != "msg-1" {
+		t.Errorf("got message ids %q, want [msg-1]", ids)
 	}
 	if got := aws.ToString(p.in.MessageStructure); got != "json" {
 		t.Errorf("got structure %q, want json", got)
@@ -98,7 +102,7 @@ func TestPublishLeavesOutEmptyAttributes(t *testing.T) {
 	p := &fakePublisher{}
 	n := testNotification()
 	n.Change.Account = ""
-	if _, err := Publish(context.Background(), p, "arn:aws:sns:us-east-1:123456789012:t", n, testMessage()); err != nil {
+	if _, err := Publish(context.Background(), p, []string{"arn:aws:sns:us-east-1:123456789012:t"}, n, testMessage()); err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
 	if _, ok := p.in.MessageAttributes["account"]; ok {
@@ -109,9 +113,15 @@ func TestPublishLeavesOutEmptyAttributes(t *testing.T) {
 func TestPublishError(t *testing.T) {
 	cause := errors.New("NotFound: Topic does not exist")
 	p := &fakePublisher{err: cause}
-	_, err := Publish(context.Background(), p, "arn:aws:sns:us-east-1:123456789012:gone", testNotification(), testMessage())
-	if !errors.Is(err, cause) || !strings.Contains(err.Error(), "arn:aws:sns:us-east-1:123456789012:gone") {
+	ok := "arn:aws:sns:us-east-1:123456789012:ok"
+	gone := "arn:aws:sns:us-east-1:123456789012:gone"
+	p.failFor = gone
+	ids, err := Publish(context.Background(), p, []string{ok, gone, ok}, testNotification(), testMessage())
+	if !errors.Is(err, cause) || !strings.Contains(err.Error(), gone) {
 		t.Errorf("got %v, want the cause wrapped with the topic", err)
+	}
+	if len(ids) != 1 || p.calls != 2 {
+		t.Errorf("got ids %q after %d calls, want one id and a stop at the failure", ids, p.calls)
 	}
 }
 
@@ -119,7 +129,7 @@ func TestPublishTooLarge(t *testing.T) {
 	p := &fakePublisher{}
 	m := testMessage()
 	m.Document = `"` + strings.Repeat("x", MaxMessageBytes/6) + `"`
-	_, err := Publish(context.Background(), p, "arn:aws:sns:us-east-1:123456789012:t", testNotification(), m)
+	_, err := Publish(context.Background(), p, []string{"arn:aws:sns:us-east-1:123456789012:t"}, testNotification(), m)
 	if !errors.Is(err, ErrTooLarge) {
 		t.Errorf("got %v, want ErrTooLarge", err)
 	}

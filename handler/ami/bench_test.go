@@ -338,7 +338,7 @@ func BenchmarkPublishMessage(b *testing.B) {
 		b.Run(ev.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := notify.Publish(context.Background(), benchSNS{}, f.handler.cfg.TopicARN, n, msg); err != nil {
+				if _, err := notify.Publish(context.Background(), benchSNS{}, []string{f.handler.cfg.TopicARN}, n, msg); err != nil {
 					b.Fatalf("Publish: %v", err)
 				}
 			}

@@ -165,13 +165,16 @@ func (h *Handler) targets(state string) []string {
 func (h *Handler) publish(ctx context.Context, n notify.Notification, msg notify.Message) ([]Delivery, error) {
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.PublishTimeout)
 	defer cancel()
-	var out []Delivery
-	for _, topic := range h.targets(n.Change.State) {
-		id, err := notify.Publish(ctx, h.publisher, topic, n, msg)
-		if err != nil {
-			return out, &PublishError{TopicARN: topic, Err: err}
-		}
-		out = append(out, Delivery{TopicARN: topic, MessageID: id})
+	topics := h.targets(n.Change.State)
+	ids, err := notify.Publish(ctx, h.publisher, topics, n, msg)
+	out := make([]Delivery, len(ids))
+	for i, id := range ids {
+		out[i] = Delivery{TopicARN: topics[i], MessageID: id}
+	}
+	if err != nil {
+		// Publish stops at the first failure: it is the topic after the
+		// ones sent.
+		return out, &PublishError{TopicARN: topics[len(ids)], Err: err}
 	}
 	return out, nil
 }
