@@ -45,7 +45,8 @@ type Document struct {
 	// partitions without a public console (ISO regions) or an unusable
 	// region.
 	ConsoleURL string `json:"console_url"`
-	// Image is null unless Enrichment is "enriched".
+	// Image is set for "enriched", and for "recycle_bin" when EC2 still
+	// showed the image; null otherwise.
 	Image *DocumentImage `json:"image"`
 	// RecycleBin is null unless Enrichment is "recycle_bin".
 	RecycleBin *DocumentRecycleBin `json:"recycle_bin"`
@@ -325,15 +326,15 @@ func formatTime(t time.Time, layout string) string {
 	return t.UTC().Format(layout)
 }
 
-// marshalDocument encodes doc without HTML escaping: '<', '>' and '&' need
-// no escaping in JSON, and escaping them would make the document (which
-// SNS repeats for six protocols) up to six times larger.
-func marshalDocument(buf *bytes.Buffer, doc Document) (string, error) {
+// marshalJSON encodes v as encoding/json does but without HTML escaping:
+// '<', '>' and '&' need no escaping in JSON, and escaping them would make
+// the document (which SNS repeats for six protocols) up to six times larger.
+func marshalJSON(buf *bytes.Buffer, v any) (string, error) {
 	buf.Reset()
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
-		return "", fmt.Errorf("encode document: %w", err)
+	if err := enc.Encode(v); err != nil {
+		return "", err
 	}
 	return string(bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})), nil
 }

@@ -19,6 +19,7 @@ func FuzzRender(f *testing.F) {
 	f.Add("Evil\nSubject: x\r\n\u202egnp.exe", "\x00\x07\u2028{}[]~^\\|€", "k\n", "v\t", "<script>", "deregistered", "ami-1", "cn-north-1", "e", "", true, uint8(1), uint8(1))
 	f.Add(strings.Repeat("ü🚀x", 100), strings.Repeat("\"<&>", 300), strings.Repeat("鍵", 128), strings.Repeat("<\"値>", 64), strings.Repeat("\\", 2000), "disabled", "ami-"+strings.Repeat("f", 40), strings.Repeat("r", 40), strings.Repeat("e", 300), strings.Repeat("t", 300), true, uint8(0), uint8(255))
 	f.Add("n", "d", "", "", "", "", "", "", "", "", false, uint8(2), uint8(0))
+	f.Add("zero\u200bwidth\u00ad", "tag\U000E0041s", "k\u2060", "v\u00a0", "e\u200d", "failed", "ami-0a1b2c3d", "us-east-1", "e", "", false, uint8(0), uint8(1))
 	f.Add(strings.Repeat("n", 128), "", "aws:backup:source-resource", "arn:aws:ec2:eu-west-1::image/ami-1", "", "transient", "ami-0a1b2c3d4e5f67890", "ap-southeast-5", "x", "2026-03-14T09:26:53Z", true, uint8(0), uint8(60))
 	f.Add("\xff\xfe", "\xc3\x28", "\xe2\x82", "\xf0\x9f\x98", "\xed\xa0\x80", "\xff", "ami-\xff", "eu-\xfe", "\x80", "\xc0\xaf", false, uint8(0), uint8(2))
 

@@ -61,16 +61,13 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// jsonStringLen is the length of s encoded by json.Marshal (which escapes
-// '<', '>' and '&'), quotes included.
+// jsonStringLen is the length of appendJSONString(nil, s), quotes included.
 func jsonStringLen(s string) int {
 	n := 2
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
-			case c == '<' || c == '>' || c == '&':
-				n += 6
 			case c >= 0x20 && c != '"' && c != '\\':
 				n++
 			case c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t':

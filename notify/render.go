@@ -3,7 +3,6 @@ package notify
 import (
 	"bytes"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -224,8 +223,8 @@ func (r *Renderer) Render(n Notification) (Message, error) {
 			return Message{}, err
 		}
 		doc := document(n, lim, v.Summary, v.ConsoleURL)
-		if m.Document, err = marshalDocument(buf, doc); err != nil {
-			return Message{}, err
+		if m.Document, err = marshalJSON(buf, doc); err != nil {
+			return Message{}, fmt.Errorf("encode document: %w", err)
 		}
 		if structureLen(m) <= MaxMessageBytes-attributeReserve {
 			return m, nil
@@ -393,17 +392,14 @@ func (r *Renderer) push(buf *bytes.Buffer, st *stateTemplates, v view) (apns, gc
 // encodePush encodes a push payload and checks its size, which the bounds
 // above already guarantee.
 func encodePush(buf *bytes.Buffer, payload any) (string, error) {
-	buf.Reset()
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(payload); err != nil {
+	b, err := marshalJSON(buf, payload)
+	if err != nil {
 		return "", fmt.Errorf("encode push payload: %w", err)
 	}
-	b := bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})
 	if len(b) > maxPushPayload {
 		return "", fmt.Errorf("push payload of %d bytes: %w", len(b), ErrTooLarge)
 	}
-	return string(b), nil
+	return b, nil
 }
 
 // execute runs t on v and returns what it wrote.
@@ -420,22 +416,22 @@ func execute(buf *bytes.Buffer, t *template.Template, v view) (string, error) {
 // or left out; the image id, state and region are never shortened here.
 // Only if the text is still too long without a name (a template whose
 // wording is too long, or malformed event fields) is the end cut.
-func fit(buf *bytes.Buffer, t *template.Template, v view, max int, mode cleanMode) (string, error) {
+func fit(buf *bytes.Buffer, t *template.Template, v view, limit int, mode cleanMode) (string, error) {
 	for {
 		out, err := execute(buf, t, v)
 		if err != nil {
 			return "", err
 		}
 		out = clean(out, noLimit, mode)
-		if len(out) <= max {
+		if len(out) <= limit {
 			return out, nil
 		}
 		if v.Name == "" {
-			return clean(out, max, mode), nil
+			return clean(out, limit, mode), nil
 		}
 		// ASCII: one byte per character. The new name, ellipsis included,
 		// is shorter by what the text is too long.
-		keep := len(v.Name) - (len(out) - max)
+		keep := len(v.Name) - (len(out) - limit)
 		if keep < minName {
 			v.Name = ""
 		} else {

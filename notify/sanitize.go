@@ -2,6 +2,7 @@ package notify
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -44,15 +45,15 @@ const noLimit = int(^uint(0) >> 1)
 // runes agree in the ASCII modes), cutting with an ellipsis when it is
 // longer. It returns s itself, without allocating, when s is already fine:
 // that is the common case and the hot path.
-func clean(s string, max int, mode cleanMode) string {
-	if isClean(s, max, mode) {
+func clean(s string, limit int, mode cleanMode) string {
+	if isClean(s, limit, mode) {
 		return s
 	}
-	return rebuild(s, max, mode)
+	return rebuild(s, limit, mode)
 }
 
 // isClean reports whether clean would return s unchanged.
-func isClean(s string, max int, mode cleanMode) bool {
+func isClean(s string, limit int, mode cleanMode) bool {
 	n := 0
 	// In the line modes a space may not start or end the text or follow
 	// another space; starting as if after a space rejects a leading one.
@@ -95,33 +96,33 @@ func isClean(s string, max int, mode cleanMode) bool {
 	if mode != modeText && afterSpace && s != "" {
 		return false // trailing space
 	}
-	return n <= max
+	return n <= limit
 }
 
 // rebuild is the slow path of clean: it writes the acceptable form of s,
 // stopping once it knows s is too long, and then cuts at the last rune
 // boundary that leaves room for the ellipsis.
-func rebuild(s string, max int, mode cleanMode) string {
+func rebuild(s string, limit int, mode cleanMode) string {
 	mark, markRunes := ellipsis, 1
 	if mode == modeASCII || mode == modeGSM {
 		mark, markRunes = asciiEllipsis, 3
 	}
-	if max < markRunes {
+	if limit < markRunes {
 		// No room for an ellipsis: cut bare.
 		mark, markRunes = "", 0
 	}
 
 	grow := len(s)
-	if max < grow { // max*UTFMax cannot overflow then
-		grow = min(grow, max*utf8.UTFMax)
+	if limit < grow { // limit*UTFMax cannot overflow then
+		grow = min(grow, limit*utf8.UTFMax)
 	}
 	var b strings.Builder
 	b.Grow(grow + len(mark))
 	n := 0           // runes written
-	cutAt := -1      // bytes written when max-markRunes runes were
+	cutAt := -1      // bytes written when limit-markRunes runes were
 	pending := false // a space is owed before the next visible rune
 	lastWasUnknown := false
-	if max-markRunes == 0 {
+	if limit-markRunes == 0 {
 		cutAt = 0
 	}
 	for _, r := range s { // ranging over a string turns invalid bytes into utf8.RuneError
@@ -152,21 +153,21 @@ func rebuild(s string, max int, mode cleanMode) string {
 		}
 		if pending {
 			pending = false
-			if n == max {
+			if n == limit {
 				return cut(b.String(), cutAt, mark)
 			}
 			b.WriteByte(' ')
 			n++
-			if n == max-markRunes {
+			if n == limit-markRunes {
 				cutAt = b.Len()
 			}
 		}
-		if n == max {
+		if n == limit {
 			return cut(b.String(), cutAt, mark)
 		}
 		b.WriteRune(out)
 		n++
-		if n == max-markRunes {
+		if n == limit-markRunes {
 			cutAt = b.Len()
 		}
 	}
@@ -182,17 +183,17 @@ func cut(s string, at int, mark string) string {
 }
 
 // isBlank reports the non-ASCII runes that a single line must not show:
-// C1 controls, line and paragraph separators, the byte-order mark and the
-// bidirectional controls (marks, embeddings, overrides, isolates).
+// C1 controls, line and paragraph separators, no-break spaces, and every
+// format character (Unicode category Cf: the byte-order mark, zero-width
+// spaces and joiners, soft hyphens, bidirectional marks, embeddings,
+// overrides and isolates, tag characters), which can hide or reorder text.
 func isBlank(r rune) bool {
 	switch {
 	case r >= 0x80 && r <= 0x9f:
 		return true
-	case r == 0x061c, r == 0x200e, r == 0x200f, r == 0x2028, r == 0x2029, r == 0xfeff:
+	case r == 0x00a0, r == 0x2007, r == 0x202f, r == 0x2028, r == 0x2029:
 		return true
-	case r >= 0x202a && r <= 0x202e:
-		return true
-	case r >= 0x2066 && r <= 0x2069:
+	case r >= 0x80 && unicode.Is(unicode.Cf, r):
 		return true
 	case r == utf8.RuneError:
 		// Invalid UTF-8 in a line for people: show a space rather than a
