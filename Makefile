@@ -87,7 +87,7 @@ lint: ## gofmt, go vet and staticcheck.
 
 .PHONY: unit
 unit: ## Unit and fuzz-seed tests (no AWS, no tools).
-	$(GO) test -count=1 ./notify/... ./handler
+	$(GO) test -count=1 ./notify/... ./handler/ ./handler/ami/... ./handler/ec2query/... ./handler/bench/...
 
 .PHONY: test
 test: lint venv ## Everything CI runs: lint, unit, template and integration tests.

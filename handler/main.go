@@ -38,7 +38,7 @@ func run() error {
 	}
 	// EC2 clients are made per region on first use: events come from the
 	// AMI's region, which need not be the function's.
-	enricher := ami.NewEnricher(func(region string) ami.EC2API {
+	enricher := ami.NewEC2Enricher(func(region string) ami.EC2API {
 		return ec2query.New(ec2Cfg, region)
 	}, cfg.EnrichTimeout)
 	h := ami.NewHandler(cfg, enricher, renderer, sns.NewFromConfig(snsCfg), log)

@@ -165,7 +165,7 @@ func (benchSNS) Publish(context.Context, *sns.PublishInput, ...func(*sns.Options
 // the AWS clients and the JSON log going nowhere (it is still formatted).
 type benchFixture struct {
 	events   []sampleEvent
-	enricher *Enricher
+	enricher *EC2Enricher
 	renderer *notify.Renderer
 	handler  *Handler
 }
@@ -190,7 +190,7 @@ func newBenchFixture(tb testing.TB, onCall bool) *benchFixture {
 	if onCall {
 		cfg.OnCallTopicARN = "arn:aws:sns:us-east-1:123456789012:ami-notify-oncall"
 	}
-	enricher := NewEnricher(func(string) EC2API { return ec2API }, cfg.EnrichTimeout)
+	enricher := NewEC2Enricher(func(string) EC2API { return ec2API }, cfg.EnrichTimeout)
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	return &benchFixture{
 		events:   events,

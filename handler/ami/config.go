@@ -55,8 +55,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if onCall == "" {
 		onCall = defaultOnCallStates
 	}
-	c.OnCallStates = list(onCall)
-	c.Skip.States = list(getenv("SKIP_STATES"))
+	// Events' states are lower case (the decoder lowers them too), so a
+	// state list matches whatever case it was written in.
+	c.OnCallStates = list(strings.ToLower(onCall))
+	c.Skip.States = list(strings.ToLower(getenv("SKIP_STATES")))
 	c.Skip.NamePrefixes = list(getenv("SKIP_NAME_PREFIXES"))
 	for _, s := range list(getenv("SKIP_TAGS")) {
 		k, v, hasValue := strings.Cut(s, "=")

@@ -95,6 +95,20 @@ func TestLoadConfigDryRunNeedsNoTopic(t *testing.T) {
 	}
 }
 
+func TestStateListsIgnoreCase(t *testing.T) {
+	c, err := LoadConfig(env(map[string]string{"TOPIC_ARN": topic, "ONCALL_STATES": "FAILED,Disabled", "SKIP_STATES": "Deregistered", "SKIP_NAME_PREFIXES": "Tmp-"}))
+	if err != nil {
+		t.Fatalf("LoadConfig: %v", err)
+	}
+	if !reflect.DeepEqual(c.OnCallStates, []string{"failed", "disabled"}) || !reflect.DeepEqual(c.Skip.States, []string{"deregistered"}) {
+		t.Errorf("got on-call %v, skip %v, want lower-case states", c.OnCallStates, c.Skip.States)
+	}
+	// Names are case-sensitive in EC2: prefixes are kept as written.
+	if !reflect.DeepEqual(c.Skip.NamePrefixes, []string{"Tmp-"}) {
+		t.Errorf("got prefixes %v, want them as written", c.Skip.NamePrefixes)
+	}
+}
+
 func TestLambdaLogLevelWins(t *testing.T) {
 	c, err := LoadConfig(env(map[string]string{"TOPIC_ARN": topic, "AWS_LAMBDA_LOG_LEVEL": "WARN", "LOG_LEVEL": "DEBUG"}))
 	if err != nil || c.LogLevel != slog.LevelWarn {

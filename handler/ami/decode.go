@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -142,10 +143,14 @@ func validRegion(r string) bool {
 	return last >= '0' && last <= '9'
 }
 
-// clip bounds a string taken from a bad event before it goes into an error.
+// clip bounds a string taken from an event before it goes into a change,
+// an error or a log line, cutting at a character boundary.
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "..."
 }

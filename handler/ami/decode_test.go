@@ -133,6 +133,23 @@ func TestDecodeRejectKeepsEventID(t *testing.T) {
 	}
 }
 
+func TestClip(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"abcdef", 3, "abc..."},
+		{"aé", 2, "a..."}, // never half of é
+		{"日本", 4, "日..."},
+	} {
+		if got := clip(tt.in, tt.n); got != tt.want {
+			t.Errorf("clip(%q, %d): got %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	f.Add(event(nil, goodDetail))
 	f.Add(event(map[string]string{"time": `"yyyy-mm-ddThh:mm:ssZ"`}, `{"ImageId":"ami-0a1b2c3d","State":"weird"}`))

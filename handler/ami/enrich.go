@@ -23,10 +23,10 @@ type EC2API interface {
 	ec2.ListImagesInRecycleBinAPIClient
 }
 
-// Enricher looks images up in the region their event came from. It keeps
+// EC2Enricher looks images up in the region their event came from. It keeps
 // one EC2 client per region, made when first needed and reused by later
 // invocations of the same Lambda environment.
-type Enricher struct {
+type EC2Enricher struct {
 	newClient func(region string) EC2API
 	timeout   time.Duration
 
@@ -34,13 +34,13 @@ type Enricher struct {
 	clients map[string]EC2API
 }
 
-// NewEnricher returns an Enricher that makes clients with newClient and
+// NewEC2Enricher returns an Enricher that makes clients with newClient and
 // bounds each lookup (both EC2 calls with the SDK's retries) by timeout.
-func NewEnricher(newClient func(region string) EC2API, timeout time.Duration) *Enricher {
-	return &Enricher{newClient: newClient, timeout: timeout, clients: map[string]EC2API{}}
+func NewEC2Enricher(newClient func(region string) EC2API, timeout time.Duration) *EC2Enricher {
+	return &EC2Enricher{newClient: newClient, timeout: timeout, clients: map[string]EC2API{}}
 }
 
-func (e *Enricher) client(region string) EC2API {
+func (e *EC2Enricher) client(region string) EC2API {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, ok := e.clients[region]
@@ -54,7 +54,7 @@ func (e *Enricher) client(region string) EC2API {
 // Enrich returns the notification for c. It never fails the notification:
 // when EC2 cannot be asked, the notification carries the event's facts, is
 // marked Unavailable, and the returned error says why (for the log).
-func (e *Enricher) Enrich(ctx context.Context, c notify.StateChange) (notify.Notification, error) {
+func (e *EC2Enricher) Enrich(ctx context.Context, c notify.StateChange) (notify.Notification, error) {
 	n := notify.Notification{Change: c}
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()

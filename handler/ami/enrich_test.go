@@ -116,7 +116,7 @@ func TestEnrich(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := NewEnricher(func(string) EC2API { return tt.fake }, 50*time.Millisecond)
+			e := NewEC2Enricher(func(string) EC2API { return tt.fake }, 50*time.Millisecond)
 			n, err := e.Enrich(context.Background(), change(tt.state))
 			if (err != nil) != tt.wantErr {
 				t.Errorf("got error %v, want error: %v", err, tt.wantErr)
@@ -191,7 +191,7 @@ func TestJoinNonEmpty(t *testing.T) {
 
 func TestEnricherReusesClientPerRegion(t *testing.T) {
 	made := map[string]int{}
-	e := NewEnricher(func(region string) EC2API {
+	e := NewEC2Enricher(func(region string) EC2API {
 		made[region]++
 		return &fakeEC2{}
 	}, time.Second)

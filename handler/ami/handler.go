@@ -33,6 +33,19 @@ type PublishError struct {
 func (e *PublishError) Error() string { return e.Err.Error() }
 func (e *PublishError) Unwrap() error { return e.Err }
 
+// RenderError means the notification could not be rendered. It fails the
+// invocation, so the event ends in the failure destination with this error.
+type RenderError struct {
+	Err error
+}
+
+func (e *RenderError) Error() string { return e.Err.Error() }
+func (e *RenderError) Unwrap() error { return e.Err }
+
+// maxLogError bounds an error's text in a log line: EC2's messages (an
+// encoded authorization failure, for one) can run to kilobytes.
+const maxLogError = 256
+
 // Result is the invocation's response: what happened to the event.
 type Result struct {
 	Outcome    string     `json:"outcome"`
@@ -51,8 +64,8 @@ type Delivery struct {
 	MessageID string `json:"message_id"`
 }
 
-// Enrich is what the handler needs from the Enricher.
-type Enrich interface {
+// Enricher is what the handler needs from EC2: a notification for each change.
+type Enricher interface {
 	Enrich(ctx context.Context, c notify.StateChange) (notify.Notification, error)
 }
 
@@ -64,14 +77,14 @@ type Renderer interface {
 // Handler handles one EventBridge event per invocation.
 type Handler struct {
 	cfg       Config
-	enricher  Enrich
+	enricher  Enricher
 	renderer  Renderer
 	publisher notify.Publisher
 	log       *slog.Logger
 }
 
 // NewHandler wires a handler from its configuration and dependencies.
-func NewHandler(cfg Config, e Enrich, r Renderer, p notify.Publisher, log *slog.Logger) *Handler {
+func NewHandler(cfg Config, e Enricher, r Renderer, p notify.Publisher, log *slog.Logger) *Handler {
 	return &Handler{cfg: cfg, enricher: e, renderer: r, publisher: p, log: log}
 }
 
@@ -96,6 +109,14 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Result, 
 		slog.String("state", c.State), slog.String("region", c.Region),
 	}
 
+	// A state rule needs no image details: skip before asking EC2.
+	if rule := h.cfg.Skip.SkipState(c.State); rule != "" {
+		res.Outcome, res.SkipRule = OutcomeSkipped, rule
+		h.log.LogAttrs(ctx, slog.LevelInfo, "event", append(attrs,
+			slog.String("outcome", OutcomeSkipped), slog.String("skip_rule", rule))...)
+		return res, nil
+	}
+
 	start := time.Now()
 	n, err := h.enricher.Enrich(ctx, c)
 	attrs = append(attrs, slog.Int64("enrich_ms", time.Since(start).Milliseconds()))
@@ -104,7 +125,8 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Result, 
 	if err != nil {
 		// Degraded, not failed: the message says details are missing.
 		h.log.LogAttrs(ctx, slog.LevelWarn, "enrichment incomplete",
-			slog.String("event_id", c.EventID), slog.String("image_id", c.ImageID), slog.String("error", err.Error()))
+			slog.String("event_id", c.EventID), slog.String("image_id", c.ImageID),
+			slog.String("reason", n.EnrichmentError), slog.String("error", clip(err.Error(), maxLogError)))
 	}
 
 	if rule := h.cfg.Skip.Skip(n); rule != "" {
@@ -116,7 +138,7 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Result, 
 
 	msg, err := h.renderer.Render(n)
 	if err != nil {
-		err = fmt.Errorf("render %s %s: %w", c.ImageID, c.State, err)
+		err = &RenderError{Err: fmt.Errorf("render %s %s: %w", c.ImageID, c.State, err)}
 		h.log.LogAttrs(ctx, slog.LevelError, "event", append(attrs,
 			slog.String("outcome", OutcomeFailed), slog.String("error", err.Error()))...)
 		return res, err

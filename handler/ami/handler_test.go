@@ -42,13 +42,18 @@ func (r *recorder) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*s
 	return &sns.PublishOutput{MessageId: aws.String("id-" + topic[strings.LastIndex(topic, ":")+1:])}, nil
 }
 
-// stubEnricher returns a fixed enrichment for every change.
+// stubEnricher returns a fixed enrichment for every change, and counts the
+// calls in *calls when set.
 type stubEnricher struct {
 	image *notify.Image
 	err   error
+	calls *int
 }
 
 func (s stubEnricher) Enrich(_ context.Context, c notify.StateChange) (notify.Notification, error) {
+	if s.calls != nil {
+		*s.calls++
+	}
 	n := notify.Notification{Change: c, Enrichment: notify.Enriched, Image: s.image}
 	if s.err != nil {
 		n = notify.Notification{Change: c, Enrichment: notify.Unavailable, EnrichmentError: "RequestLimitExceeded"}
@@ -88,7 +93,7 @@ func summary(t *testing.T, buf *bytes.Buffer) map[string]any {
 	return found[0]
 }
 
-func newTestHandler(t *testing.T, cfg Config, e Enrich, p notify.Publisher) (*Handler, *bytes.Buffer) {
+func newTestHandler(t *testing.T, cfg Config, e Enricher, p notify.Publisher) (*Handler, *bytes.Buffer) {
 	t.Helper()
 	r, err := notify.NewRenderer()
 	if err != nil {
@@ -205,6 +210,106 @@ func TestHandleSkip(t *testing.T) {
 	if line := summary(t, buf); line["skip_rule"] != res.SkipRule || line["outcome"] != "skipped" {
 		t.Errorf("got log %v, want the skip rule logged", line)
 	}
+}
+
+func TestHandleSkipRules(t *testing.T) {
+	tests := []struct {
+		name      string
+		rules     Rules
+		state     string
+		wantRule  string
+		wantCalls int // EC2 lookups
+	}{
+		{"state, before EC2", Rules{States: []string{"deregistered"}}, "deregistered", "SKIP_STATES=deregistered", 0},
+		{"name prefix, after EC2", Rules{NamePrefixes: []string{"tmp-"}}, "available", "SKIP_NAME_PREFIXES=tmp-", 1},
+		{"no rule matches", Rules{States: []string{"disabled"}, NamePrefixes: []string{"ci-"}}, "available", "", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{}
+			calls := 0
+			cfg := baseConfig()
+			cfg.Skip = tt.rules
+			h, buf := newTestHandler(t, cfg, stubEnricher{image: &notify.Image{Name: "tmp-build-7"}, calls: &calls}, rec)
+			res, err := h.Handle(context.Background(), payload(tt.state))
+			if err != nil {
+				t.Fatalf("Handle: %v", err)
+			}
+			if res.SkipRule != tt.wantRule || calls != tt.wantCalls {
+				t.Errorf("got rule %q after %d lookups, want %q after %d", res.SkipRule, calls, tt.wantRule, tt.wantCalls)
+			}
+			wantPublishes, wantOutcome := 0, "skipped"
+			if tt.wantRule == "" {
+				wantPublishes, wantOutcome = 1, "published"
+			}
+			if len(rec.topics) != wantPublishes {
+				t.Errorf("got %d publishes, want %d", len(rec.topics), wantPublishes)
+			}
+			if line := summary(t, buf); line["outcome"] != wantOutcome {
+				t.Errorf("got log %v, want outcome %s", line, wantOutcome)
+			}
+		})
+	}
+}
+
+func TestHandleNoOnCallTopic(t *testing.T) {
+	rec := &recorder{}
+	cfg := baseConfig()
+	cfg.OnCallTopicARN = ""
+	h, _ := newTestHandler(t, cfg, stubEnricher{image: &notify.Image{}}, rec)
+	if _, err := h.Handle(context.Background(), payload("failed")); err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	if len(rec.topics) != 1 || rec.topics[0] != topic {
+		t.Errorf("got topics %v, want only %s", rec.topics, topic)
+	}
+}
+
+// failingRenderer stands in for a template that cannot be executed.
+type failingRenderer struct{}
+
+func (failingRenderer) Render(notify.Notification) (notify.Message, error) {
+	return notify.Message{}, errors.New("template: email: boom")
+}
+
+func TestHandleRenderFailure(t *testing.T) {
+	rec := &recorder{}
+	var buf bytes.Buffer
+	h := NewHandler(baseConfig(), stubEnricher{image: &notify.Image{}}, failingRenderer{}, rec,
+		slog.New(slog.NewJSONHandler(&buf, nil)))
+	res, err := h.Handle(context.Background(), payload("available"))
+	var re *RenderError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("got %v, want a *RenderError with the cause", err)
+	}
+	if len(rec.topics) != 0 || res.Outcome == OutcomePublished {
+		t.Errorf("got %+v and %d publishes, want nothing published", res, len(rec.topics))
+	}
+	if line := summary(t, &buf); line["outcome"] != "failed" {
+		t.Errorf("got log %v, want a failed line", line)
+	}
+}
+
+func TestHandleWarningIsBounded(t *testing.T) {
+	rec := &recorder{}
+	long := errors.New("UnauthorizedOperation: Encoded authorization failure message: " + strings.Repeat("x", 4000))
+	h, buf := newTestHandler(t, baseConfig(), stubEnricher{err: long}, rec)
+	if _, err := h.Handle(context.Background(), payload("available")); err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	for _, l := range logLines(t, buf) {
+		if l["level"] != "WARN" {
+			continue
+		}
+		if msg, _ := l["error"].(string); len(msg) > maxLogError+len("...") {
+			t.Errorf("got a %d-byte error in the log, want at most %d", len(msg), maxLogError)
+		}
+		if l["reason"] != "RequestLimitExceeded" {
+			t.Errorf("got reason %v, want the short reason", l["reason"])
+		}
+		return
+	}
+	t.Errorf("got no warning in %s", buf)
 }
 
 func TestHandleDryRun(t *testing.T) {

@@ -30,11 +30,20 @@ func (r TagRule) String() string {
 	return r.Key
 }
 
+// SkipState returns the state rule that skips a change in this state, or
+// "". It needs no image details, so the handler asks it before EC2.
+func (r Rules) SkipState(state string) string {
+	if slices.Contains(r.States, state) {
+		return "SKIP_STATES=" + state
+	}
+	return ""
+}
+
 // Skip returns the rule that skips n, written as its variable and value
 // (for the log), or "" to send n.
 func (r Rules) Skip(n notify.Notification) string {
-	if slices.Contains(r.States, n.Change.State) {
-		return "SKIP_STATES=" + n.Change.State
+	if rule := r.SkipState(n.Change.State); rule != "" {
+		return rule
 	}
 	if name := n.Name(); name != "" {
 		for _, p := range r.NamePrefixes {
