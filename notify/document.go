@@ -243,65 +243,45 @@ func document(n Notification, lim limits, summary, consoleURL string) Document {
 }
 
 func (d *docBuilder) image(img *Image) *DocumentImage {
-	lim := d.lim
+	b, moreTags, moreDevices := boundedImage(img, d.lim, d.text)
+	if moreTags > 0 || moreDevices > 0 {
+		d.truncated = true
+	}
 	out := &DocumentImage{
-		Name:               d.text(img.Name, lim.name),
-		Description:        d.text(img.Description, lim.description),
-		OwnerID:            d.text(img.OwnerID, lim.short),
-		OwnerAlias:         d.text(img.OwnerAlias, lim.short),
-		State:              d.text(img.ImageState, lim.short),
-		Architecture:       d.text(img.Architecture, lim.short),
-		Platform:           d.text(img.Platform, lim.short),
-		PlatformDetails:    d.text(img.PlatformDetails, lim.short),
-		VirtualizationType: d.text(img.VirtualizationType, lim.short),
-		RootDeviceType:     d.text(img.RootDeviceType, lim.short),
-		RootDeviceName:     d.text(img.RootDeviceName, lim.short),
-		BootMode:           d.text(img.BootMode, lim.short),
-		ENASupport:         img.ENASupport,
-		IMDSSupport:        d.text(img.IMDSSupport, lim.short),
-		CreationDate:       d.text(img.CreationDate, lim.short),
-		DeprecationTime:    d.text(img.DeprecationTime, lim.short),
-		Public:             img.Public,
-		SourceImageID:      d.text(img.SourceImageID, lim.short),
-		SourceRegion:       d.text(img.SourceRegion, lim.short),
-		StateReason:        d.text(img.StateReason, lim.text),
-		BlockDevices:       []DocumentBlockDevice{},
-		Tags:               DocumentTags{},
+		Name:               b.Name,
+		Description:        b.Description,
+		OwnerID:            b.OwnerID,
+		OwnerAlias:         b.OwnerAlias,
+		State:              b.ImageState,
+		Architecture:       b.Architecture,
+		Platform:           b.Platform,
+		PlatformDetails:    b.PlatformDetails,
+		VirtualizationType: b.VirtualizationType,
+		RootDeviceType:     b.RootDeviceType,
+		RootDeviceName:     b.RootDeviceName,
+		BootMode:           b.BootMode,
+		ENASupport:         b.ENASupport,
+		IMDSSupport:        b.IMDSSupport,
+		CreationDate:       b.CreationDate,
+		DeprecationTime:    b.DeprecationTime,
+		Public:             b.Public,
+		SourceImageID:      b.SourceImageID,
+		SourceRegion:       b.SourceRegion,
+		StateReason:        b.StateReason,
+		BlockDevices:       make([]DocumentBlockDevice, len(b.BlockDevices)),
+		Tags:               make(DocumentTags, 0, len(b.Tags)),
 	}
-	devices := img.BlockDevices
-	if len(devices) > lim.devices {
-		devices = devices[:lim.devices]
-		d.truncated = true
+	for i, bd := range b.BlockDevices {
+		out.BlockDevices[i] = DocumentBlockDevice(bd)
 	}
-	if len(devices) > 0 {
-		out.BlockDevices = make([]DocumentBlockDevice, len(devices))
-		for i, bd := range devices {
-			out.BlockDevices[i] = DocumentBlockDevice{
-				DeviceName: d.text(bd.DeviceName, lim.short),
-				SnapshotID: d.text(bd.SnapshotID, lim.short),
-				SizeGiB:    bd.SizeGiB,
-				VolumeType: d.text(bd.VolumeType, lim.short),
-				Encrypted:  bd.Encrypted,
-			}
+	for _, t := range b.Tags {
+		// Keys are unique in EC2; cutting two long keys can make them
+		// equal, and an object must not repeat a key.
+		if k := len(out.Tags); k > 0 && out.Tags[k-1].Key == t.Key {
+			d.truncated = true
+			continue
 		}
-	}
-	tags := sortedTags(img.Tags)
-	if len(tags) > lim.tags {
-		tags = tags[:lim.tags]
-		d.truncated = true
-	}
-	if len(tags) > 0 {
-		out.Tags = make(DocumentTags, 0, len(tags))
-		for _, t := range tags {
-			key := d.text(t.Key, lim.tagKey)
-			// Keys are unique in EC2; cutting two long keys can make them
-			// equal, and an object must not repeat a key.
-			if k := len(out.Tags); k > 0 && out.Tags[k-1].Key == key {
-				d.truncated = true
-				continue
-			}
-			out.Tags = append(out.Tags, Tag{Key: key, Value: d.text(t.Value, lim.tagValue)})
-		}
+		out.Tags = append(out.Tags, t)
 	}
 	return out
 }

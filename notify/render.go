@@ -145,30 +145,13 @@ type view struct {
 	Image imageView
 }
 
-// imageView holds the image's details for the email.
+// imageView holds the image's details for the email: every string
+// cleaned to one bounded line (see boundedImage), and the numbers of tags
+// and block devices left out to keep the message small.
 type imageView struct {
-	Description        string
-	OwnerID            string
-	OwnerAlias         string
-	State              string // DescribeImages' state now
-	Architecture       string
-	Platform           string
-	PlatformDetails    string
-	VirtualizationType string
-	RootDeviceType     string
-	RootDeviceName     string
-	BootMode           string
-	ENASupport         bool
-	IMDSSupport        string
-	CreationDate       string
-	DeprecationTime    string
-	SourceImageID      string
-	SourceRegion       string
-	StateReason        string
-	Tags               []Tag
-	MoreTags           int // tags left out to keep the message small
-	Devices            []BlockDevice
-	MoreDevices        int
+	Image
+	MoreTags    int
+	MoreDevices int
 }
 
 // Render renders n for every channel. It is pure: no AWS, no clock. When
@@ -278,60 +261,72 @@ func baseView(n Notification) view {
 // detailsView fills the image details for the email within lim, and the
 // name at lim's length.
 func detailsView(n Notification, lim limits) (imageView, string) {
-	name := clean(n.Name(), lim.name, modeLine)
-	img := n.Image
-	if img == nil {
+	line := func(s string, limit int) string { return clean(s, limit, modeLine) }
+	name := line(n.Name(), lim.name)
+	if n.Image == nil {
 		return imageView{}, name
 	}
-	iv := imageView{
-		Description:        clean(img.Description, lim.description, modeLine),
-		OwnerID:            clean(img.OwnerID, lim.short, modeLine),
-		OwnerAlias:         clean(img.OwnerAlias, lim.short, modeLine),
-		State:              clean(img.ImageState, lim.short, modeLine),
-		Architecture:       clean(img.Architecture, lim.short, modeLine),
-		Platform:           clean(img.Platform, lim.short, modeLine),
-		PlatformDetails:    clean(img.PlatformDetails, lim.short, modeLine),
-		VirtualizationType: clean(img.VirtualizationType, lim.short, modeLine),
-		RootDeviceType:     clean(img.RootDeviceType, lim.short, modeLine),
-		RootDeviceName:     clean(img.RootDeviceName, lim.short, modeLine),
-		BootMode:           clean(img.BootMode, lim.short, modeLine),
+	img, moreTags, moreDevices := boundedImage(n.Image, lim, line)
+	return imageView{Image: img, MoreTags: moreTags, MoreDevices: moreDevices}, name
+}
+
+// boundedImage returns a copy of img with every string passed through text
+// at its limit in lim, its tags sorted, and at most lim.tags tags and
+// lim.devices block devices; it reports how many of each it left out. The
+// email and the document both build on it, so each field's limit is set
+// here once.
+func boundedImage(img *Image, lim limits, text func(s string, limit int) string) (out Image, moreTags, moreDevices int) {
+	out = Image{
+		Name:               text(img.Name, lim.name),
+		Description:        text(img.Description, lim.description),
+		OwnerID:            text(img.OwnerID, lim.short),
+		OwnerAlias:         text(img.OwnerAlias, lim.short),
+		ImageState:         text(img.ImageState, lim.short),
+		Architecture:       text(img.Architecture, lim.short),
+		Platform:           text(img.Platform, lim.short),
+		PlatformDetails:    text(img.PlatformDetails, lim.short),
+		VirtualizationType: text(img.VirtualizationType, lim.short),
+		RootDeviceType:     text(img.RootDeviceType, lim.short),
+		RootDeviceName:     text(img.RootDeviceName, lim.short),
+		BootMode:           text(img.BootMode, lim.short),
 		ENASupport:         img.ENASupport,
-		IMDSSupport:        clean(img.IMDSSupport, lim.short, modeLine),
-		CreationDate:       clean(img.CreationDate, lim.short, modeLine),
-		DeprecationTime:    clean(img.DeprecationTime, lim.short, modeLine),
-		SourceImageID:      clean(img.SourceImageID, lim.short, modeLine),
-		SourceRegion:       clean(img.SourceRegion, lim.short, modeLine),
-		StateReason:        clean(img.StateReason, lim.text, modeLine),
+		IMDSSupport:        text(img.IMDSSupport, lim.short),
+		CreationDate:       text(img.CreationDate, lim.short),
+		DeprecationTime:    text(img.DeprecationTime, lim.short),
+		Public:             img.Public,
+		SourceImageID:      text(img.SourceImageID, lim.short),
+		SourceRegion:       text(img.SourceRegion, lim.short),
+		StateReason:        text(img.StateReason, lim.text),
 	}
 	tags := sortedTags(img.Tags)
 	if len(tags) > lim.tags {
-		iv.MoreTags = len(tags) - lim.tags
+		moreTags = len(tags) - lim.tags
 		tags = tags[:lim.tags]
 	}
 	if len(tags) > 0 {
-		iv.Tags = make([]Tag, len(tags))
+		out.Tags = make([]Tag, len(tags))
 		for i, t := range tags {
-			iv.Tags[i] = Tag{Key: clean(t.Key, lim.tagKey, modeLine), Value: clean(t.Value, lim.tagValue, modeLine)}
+			out.Tags[i] = Tag{Key: text(t.Key, lim.tagKey), Value: text(t.Value, lim.tagValue)}
 		}
 	}
 	devices := img.BlockDevices
 	if len(devices) > lim.devices {
-		iv.MoreDevices = len(devices) - lim.devices
+		moreDevices = len(devices) - lim.devices
 		devices = devices[:lim.devices]
 	}
 	if len(devices) > 0 {
-		iv.Devices = make([]BlockDevice, len(devices))
+		out.BlockDevices = make([]BlockDevice, len(devices))
 		for i, bd := range devices {
-			iv.Devices[i] = BlockDevice{
-				DeviceName: clean(bd.DeviceName, lim.short, modeLine),
-				SnapshotID: clean(bd.SnapshotID, lim.short, modeLine),
+			out.BlockDevices[i] = BlockDevice{
+				DeviceName: text(bd.DeviceName, lim.short),
+				SnapshotID: text(bd.SnapshotID, lim.short),
 				SizeGiB:    bd.SizeGiB,
-				VolumeType: clean(bd.VolumeType, lim.short, modeLine),
+				VolumeType: text(bd.VolumeType, lim.short),
 				Encrypted:  bd.Encrypted,
 			}
 		}
 	}
-	return iv, name
+	return out, moreTags, moreDevices
 }
 
 // Push payloads, as SNS passes them to APNs and to FCM (HTTP v1 form).
