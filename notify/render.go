@@ -142,14 +142,12 @@ type view struct {
 	ConsoleURL      string // "" when the region has no public console
 	Summary         string // the rendered summary; "" inside the summary templates
 
-	Image imageView
-}
-
-// imageView holds the image's details for the email: every string
-// cleaned to one bounded line (see boundedImage), and the numbers of tags
-// and block devices left out to keep the message small.
-type imageView struct {
-	Image
+	// Image holds the details for the email, every string cleaned to one
+	// bounded line (see boundedImage); MoreTags and MoreDevices count the
+	// tags and block devices left out to keep the message small. They are
+	// plain fields, not an embedded struct: text/template looks up a
+	// promoted field with an allocating search on every use.
+	Image       Image
 	MoreTags    int
 	MoreDevices int
 }
@@ -200,7 +198,7 @@ func (r *Renderer) Render(n Notification) (Message, error) {
 	// Email and document carry the details; shrink them until SNS takes
 	// the whole message.
 	for _, lim := range ladder {
-		v.Image, v.Name = detailsView(n, lim)
+		v.Image, v.MoreTags, v.MoreDevices, v.Name = detailsView(n, lim)
 		v.Error = clean(n.Change.ErrorMessage, lim.text, modeLine)
 		if m.Email, err = execute(buf, st.email, v); err != nil {
 			return Message{}, err
@@ -258,16 +256,16 @@ func baseView(n Notification) view {
 	return v
 }
 
-// detailsView fills the image details for the email within lim, and the
-// name at lim's length.
-func detailsView(n Notification, lim limits) (imageView, string) {
+// detailsView returns the image details for the email within lim, how
+// many tags and block devices it left out, and the name at lim's length.
+func detailsView(n Notification, lim limits) (img Image, moreTags, moreDevices int, name string) {
 	line := func(s string, limit int) string { return clean(s, limit, modeLine) }
-	name := line(n.Name(), lim.name)
+	name = line(n.Name(), lim.name)
 	if n.Image == nil {
-		return imageView{}, name
+		return Image{}, 0, 0, name
 	}
-	img, moreTags, moreDevices := boundedImage(n.Image, lim, line)
-	return imageView{Image: img, MoreTags: moreTags, MoreDevices: moreDevices}, name
+	img, moreTags, moreDevices = boundedImage(n.Image, lim, line)
+	return img, moreTags, moreDevices, name
 }
 
 // boundedImage returns a copy of img with every string passed through text
