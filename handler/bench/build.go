@@ -12,6 +12,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/ami-notify/ami-notify/handler/internal/localaws"
 )
 
 // The package the Makefile's function target builds, and the bare Lambda
@@ -21,50 +23,14 @@ const (
 	barePackage     = "./handler/bench/bare"
 )
 
-// makeEnv is the environment for make: the user's, without GOOS and GOARCH,
-// which make would otherwise take as variables and which would override the
-// target's own arm64 default. goarch, when not empty, is passed on the
-// command line instead.
-func makeEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); k == "GOOS" || k == "GOARCH" {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
-}
-
-func makeArgs(dryRun bool, dir, goarch string) []string {
-	args := []string{"--no-print-directory"}
-	if dryRun {
-		args = append(args, "-n")
-	}
-	args = append(args, "build-AmiNotifyFunction", "ARTIFACTS_DIR="+dir)
-	if goarch != "" {
-		args = append(args, "GOARCH="+goarch)
-	}
-	return args
-}
-
-// buildFunction runs the Makefile target SAM runs, into dir. An empty goarch
-// keeps the target's default (arm64), exactly as `sam build` does.
-func buildFunction(ctx context.Context, root, dir, goarch string) (string, error) {
-	cmd := exec.CommandContext(ctx, "make", makeArgs(false, dir, goarch)...)
-	cmd.Dir, cmd.Env = root, makeEnv()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("make build-AmiNotifyFunction: %w\n%s", err, out)
-	}
-	return filepath.Join(dir, "bootstrap"), nil
-}
-
 // buildBare builds the bare Lambda with the function target's own recipe
 // (read with make -n), the package swapped, so that both binaries always
 // share every flag: a change to the target changes both.
-func buildBare(ctx context.Context, root, dir, goarch string) (string, error) {
-	cmd := exec.CommandContext(ctx, "make", makeArgs(true, dir, goarch)...)
-	cmd.Dir, cmd.Env = root, makeEnv()
+func buildBare(ctx context.Context, dir, goarch string) (string, error) {
+	cmd, err := localaws.MakeBootstrapCommand(ctx, dir, goarch, true)
+	if err != nil {
+		return "", err
+	}
 	out, err := cmd.Output()
 	if err != nil {
 		return "", fmt.Errorf("make -n build-AmiNotifyFunction: %w", err)
@@ -74,7 +40,7 @@ func buildBare(ctx context.Context, root, dir, goarch string) (string, error) {
 		return "", err
 	}
 	sh := exec.CommandContext(ctx, "/bin/sh", "-c", recipe)
-	sh.Dir, sh.Env = root, makeEnv()
+	sh.Dir, sh.Env = cmd.Dir, cmd.Env
 	if out, err := sh.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build bare lambda (%s): %w\n%s", recipe, err, out)
 	}

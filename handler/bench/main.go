@@ -120,13 +120,13 @@ func run() error {
 		}
 		return err
 	}
-	if err := measureBuilds(ctx, root, tmp, &r); err != nil {
+	if err := measureBuilds(ctx, tmp, &r); err != nil {
 		return interrupted(err)
 	}
 	if err := measureGoBenchmarks(ctx, root, opts, &r); err != nil {
 		return interrupted(err)
 	}
-	if err := measureRuntime(ctx, root, tmp, opts, &r); err != nil {
+	if err := measureRuntime(ctx, tmp, opts, &r); err != nil {
 		return interrupted(err)
 	}
 
@@ -145,7 +145,7 @@ func run() error {
 
 // measureBuilds builds the arm64 function exactly as sam build does, and the
 // bare Lambda with the same recipe, and records their sizes.
-func measureBuilds(ctx context.Context, root, tmp string, r *results) error {
+func measureBuilds(ctx context.Context, tmp string, r *results) error {
 	progress("building the arm64 function and bare Lambda (make build-AmiNotifyFunction)")
 	fnDir, bareDir := filepath.Join(tmp, "arm64", "function"), filepath.Join(tmp, "arm64", "bare")
 	for _, d := range []string{fnDir, bareDir} {
@@ -153,11 +153,11 @@ func measureBuilds(ctx context.Context, root, tmp string, r *results) error {
 			return fmt.Errorf("build dir: %w", err)
 		}
 	}
-	fn, err := buildFunction(ctx, root, fnDir, "")
+	fn, err := localaws.BuildBootstrapArch(ctx, fnDir, "")
 	if err != nil {
 		return err
 	}
-	bare, err := buildBare(ctx, root, bareDir, "")
+	bare, err := buildBare(ctx, bareDir, "")
 	if err != nil {
 		return err
 	}
@@ -239,7 +239,7 @@ func measureGoBenchmarks(ctx context.Context, root string, opts options, r *resu
 
 // measureRuntime runs both binaries under aws-lambda-rie against moto: the
 // cold starts, the warm run with memory, and the init trace.
-func measureRuntime(ctx context.Context, root, tmp string, opts options, r *results) error {
+func measureRuntime(ctx context.Context, tmp string, opts options, r *results) error {
 	var echo io.Writer
 	if opts.verbose {
 		echo = os.Stderr
@@ -257,7 +257,7 @@ func measureRuntime(ctx context.Context, root, tmp string, opts options, r *resu
 	}
 	// The bare binary is named bootstrap too, as Lambda requires and as the
 	// harness looks for it among rie's children.
-	bareBin, err := buildBare(ctx, root, hostBare, runtime.GOARCH)
+	bareBin, err := buildBare(ctx, hostBare, runtime.GOARCH)
 	if err != nil {
 		return err
 	}

@@ -3,9 +3,11 @@ package localaws
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 )
 
 // Packages of the pinned tools (the `tool` lines in go.mod), so building
@@ -43,25 +45,60 @@ func BuildAll(ctx context.Context, dir string) (Binaries, error) {
 // the binary under test is built exactly as the deployed one, except for the
 // architecture: it must run on this host.
 func BuildBootstrap(ctx context.Context, dir string) (string, error) {
-	root, err := ModuleRoot()
-	if err != nil {
-		return "", err
-	}
-	makeBin, err := exec.LookPath("make")
-	if err != nil {
-		return "", fmt.Errorf("%w: make: %v", ErrToolMissing, err)
-	}
-	abs, err := filepath.Abs(dir)
+	return BuildBootstrapArch(ctx, dir, runtime.GOARCH)
+}
+
+// BuildBootstrapArch builds the function for goarch into dir/bootstrap with
+// the Makefile target SAM uses; an empty goarch keeps the target's default
+// (arm64), exactly as `sam build` does.
+func BuildBootstrapArch(ctx context.Context, dir, goarch string) (string, error) {
+	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("bootstrap dir: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, makeBin, "--no-print-directory", "build-AmiNotifyFunction",
-		"ARTIFACTS_DIR="+abs, "GOARCH="+runtime.GOARCH)
-	cmd.Dir = root
+	cmd, err := MakeBootstrapCommand(ctx, dir, goarch, false)
+	if err != nil {
+		return "", err
+	}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("make build-AmiNotifyFunction: %w\n%s", err, out)
 	}
-	return filepath.Join(abs, "bootstrap"), nil
+	return filepath.Join(dir, "bootstrap"), nil
+}
+
+// MakeBootstrapCommand returns `make build-AmiNotifyFunction` into dir (an
+// absolute path) for goarch, run in the module root; with dryRun, `make -n`,
+// which prints the recipe instead. GOOS and GOARCH are taken out of its
+// environment: make would read them as variables, and they would override
+// the target's own arm64 default.
+func MakeBootstrapCommand(ctx context.Context, dir, goarch string, dryRun bool) (*exec.Cmd, error) {
+	root, err := ModuleRoot()
+	if err != nil {
+		return nil, err
+	}
+	makeBin, err := exec.LookPath("make")
+	if err != nil {
+		return nil, fmt.Errorf("%w: make: %v", ErrToolMissing, err)
+	}
+	if !filepath.IsAbs(dir) {
+		return nil, fmt.Errorf("bootstrap dir %q is not absolute", dir)
+	}
+	args := []string{"--no-print-directory"}
+	if dryRun {
+		args = append(args, "-n")
+	}
+	args = append(args, "build-AmiNotifyFunction", "ARTIFACTS_DIR="+dir)
+	if goarch != "" {
+		args = append(args, "GOARCH="+goarch)
+	}
+	cmd := exec.CommandContext(ctx, makeBin, args...)
+	cmd.Dir = root
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); k != "GOOS" && k != "GOARCH" {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	return cmd, nil
 }
 
 // BuildTool builds the Go command pkg (a tool pinned in go.mod) into
